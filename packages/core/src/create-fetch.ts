@@ -1,0 +1,151 @@
+import { type Clock, systemClock } from './clock.ts';
+import { ConfigError } from './errors.ts';
+import { type EmittedEvent, type FerruleEvent, safely } from './events.ts';
+import type { CallOptions, Context, FetchFunction, Middleware, Next } from './middleware.ts';
+import { redactUrl } from './redact.ts';
+import { followsSignal, own, UNABORTABLE, unabortable } from './request.ts';
+
+/** Options of {@link createFetch}. */
+export interface CreateFetchOptions {
+  /** The middlewares, outermost first (see ARCHITECTURE.md for the recommended order). */
+  use: readonly Middleware[];
+  /** The terminal fetch that talks to the network. @default globalThis.fetch, looked up on each call */
+  fetch?: FetchFunction;
+  /** Receives every event of every call. A listener that throws never breaks a request. */
+  onEvent?: (event: FerruleEvent) => void;
+  /** The clock every middleware times with. @default systemClock */
+  clock?: Clock;
+}
+
+const EMPTY_OPTIONS: CallOptions = /* @__PURE__ */ Object.freeze({});
+const noop = () => {};
+
+// A Request passed in is used as it is unless init has more than per-call options: ky passes `{}`
+// or `{ ferrule }` as its second argument; anything else is built anew as fetch would.
+const changesRequest = (init: RequestInit) => {
+  for (const key in init) if (key !== 'ferrule') return true;
+  return false;
+};
+
+// The fields of a fresh Request: a bodyless request is sent with only the fields that differ, since
+// each one fetch is given costs it work.
+const DEFAULT_FIELDS = {
+  redirect: 'follow',
+  credentials: 'same-origin',
+  mode: 'cors',
+  cache: 'default',
+  referrer: 'about:client',
+  referrerPolicy: '',
+  integrity: '',
+  keepalive: false,
+} as const;
+
+function changedFields(request: Request): RequestInit {
+  const init: Record<string, unknown> = { method: request.method, headers: request.headers };
+  for (const [name, value] of Object.entries(DEFAULT_FIELDS)) {
+    const field = request[name as keyof typeof DEFAULT_FIELDS];
+    if (field !== value) init[name] = field;
+  }
+  return init;
+}
+
+function terminal(fetchImpl: FetchFunction | undefined): Next {
+  const send = (request: Request, signal: AbortSignal) => {
+    const target = fetchImpl ?? globalThis.fetch;
+    // Node's fetch pays for every signal a request carries (a listener, a weak reference and a
+    // finalizer each time): a bodyless request nobody can abort goes as URL and fields, signal-free.
+    if (request.body === null && unabortable(request, signal)) return target(request.url, changedFields(request));
+    return followsSignal(request, signal) ? target(request) : target(request, { signal });
+  };
+  // Without listeners the terminal adds no promise of its own: it returns the fetch's.
+  const observed = async (request: Request, context: Context) => {
+    const { attempt, clock } = context;
+    const startMs = clock.now();
+    context.emit({ type: 'request', attempt });
+    try {
+      const response = await send(request, context.signal);
+      context.emit({ type: 'response', attempt, status: response.status, durationMs: clock.now() - startMs });
+      return response;
+    } catch (error) {
+      const { name = 'Error', cause } = (error ?? {}) as { name?: string; cause?: { code?: unknown } };
+      const code = cause?.code;
+      context.emit({
+        type: 'network-error',
+        attempt,
+        durationMs: clock.now() - startMs,
+        errorName: name,
+        ...(typeof code === 'string' && { errorCode: code }),
+      });
+      throw error;
+    }
+  };
+  return function terminalFetch(request, context) {
+    return context.emit === noop ? send(request, context.signal) : observed(request, context);
+  };
+}
+
+const link = (middleware: Middleware, inner: Next): Next =>
+  function next(request, context) {
+    if (context.signal.aborted) return Promise.reject(context.signal.reason);
+    try {
+      return middleware(request, context, inner);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+
+/**
+ * Composes middlewares into a standard `fetch`. The result plugs into anything that accepts a
+ * custom fetch: ky, openapi-fetch, Octokit, the OpenAI and Stripe SDKs, graphql-request.
+ * Per-call options travel on `init.ferrule`.
+ * @example
+ * const fetch = createFetch({ use: [logging(), retry()] });
+ * const response = await fetch('https://api.example.com/items', { ferrule: { retry: { maxAttempts: 5 } } });
+ */
+export function createFetch({
+  use,
+  fetch: fetchImpl,
+  onEvent,
+  clock = systemClock,
+}: CreateFetchOptions): FetchFunction {
+  if (!Array.isArray(use)) throw new ConfigError('createFetch.use', 'an array of middlewares');
+  use.forEach((middleware, index) => {
+    if (typeof middleware !== 'function') throw new ConfigError(`createFetch.use.${index}`, 'a middleware function');
+  });
+  if (fetchImpl !== undefined && typeof fetchImpl !== 'function') {
+    throw new ConfigError('createFetch.fetch', 'a fetch function');
+  }
+  const chain = use.reduceRight<Next>((inner, middleware) => link(middleware, inner), terminal(fetchImpl));
+
+  return function ferruleFetch(input, init) {
+    let request: Request;
+    try {
+      request =
+        input instanceof Request && (init === undefined || !changesRequest(init))
+          ? input
+          : own(
+              new Request(input, init),
+              (init?.signal ?? (input instanceof Request ? input.signal : undefined)) ? undefined : UNABORTABLE,
+            );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    let emit: (event: EmittedEvent) => void = noop;
+    if (onEvent) {
+      const method = request.method;
+      let url: string | undefined;
+      emit = (event) => {
+        url ??= redactUrl(request.url);
+        safely(onEvent, { ...event, method, url, timeMs: clock.now() } as FerruleEvent);
+      };
+    }
+    const context: Context = {
+      signal: request.signal,
+      attempt: 1,
+      options: init?.ferrule ?? EMPTY_OPTIONS,
+      clock,
+      emit,
+    };
+    return chain(request, context);
+  };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeClock } from './clock.ts';
+import type { Context } from './middleware.ts';
+import { editable, own, replayable } from './request.ts';
+
+const context = (signal = new AbortController().signal): Context => ({
+  signal,
+  attempt: 1,
+  options: {},
+  clock: createFakeClock(),
+  emit: () => {},
+});
+
+describe('editable', () => {
+  it('copies a request the chain did not make, once, leaving the original untouched', () => {
+    const original = new Request('https://api.test/items', { headers: { accept: 'text/plain' } });
+    const copy = editable(original, context());
+    copy.headers.set('authorization', 'Bearer x');
+    expect(copy).not.toBe(original);
+    expect(original.headers.has('authorization')).toBe(false);
+    expect(editable(copy, context())).toBe(copy);
+    expect(copy.headers.get('accept')).toBe('text/plain');
+  });
+
+  it('returns a request the chain made as it is', () => {
+    const owned = own(new Request('https://api.test/items'));
+    expect(editable(owned, context())).toBe(owned);
+  });
+
+  it('moves the body to the copy and follows the context signal', async () => {
+    const controller = new AbortController();
+    const original = new Request('https://api.test/items', { method: 'PUT', body: 'payload' });
+    const copy = editable(original, context(controller.signal));
+    expect(await copy.text()).toBe('payload');
+    controller.abort();
+    expect(copy.signal.aborted).toBe(true);
+  });
+});
+
+describe('replayable', () => {
+  it('gives a fresh request with the same body bytes each time', async () => {
+    const original = new Request('https://api.test/items', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k1' },
+      body: '{"a":1}',
+    });
+    const replay = await replayable(original);
+    const first = replay();
+    const second = replay();
+    expect(first).not.toBe(second);
+    expect(await first.text()).toBe('{"a":1}');
+    expect(await second.text()).toBe('{"a":1}');
+    expect(second.method).toBe('POST');
+    expect(second.headers.get('idempotency-key')).toBe('k1');
+    expect(editable(second, context())).toBe(second);
+  });
+
+  it('reads a streamed body once', async () => {
+    let pulls = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        controller.enqueue(new TextEncoder().encode('chunk'));
+        controller.close();
+      },
+    });
+    const replay = await replayable(
+      new Request('https://api.test/upload', { method: 'POST', body, duplex: 'half' } as RequestInit),
+    );
+    expect(await replay().text()).toBe('chunk');
+    expect(await replay().text()).toBe('chunk');
+    expect(pulls).toBe(1);
+  });
+
+  it('refuses a request whose body was already read', async () => {
+    const used = new Request('https://api.test/x', { method: 'POST', body: 'a' });
+    await used.text();
+    await expect(replayable(used)).rejects.toThrow(TypeError);
+  });
+
+  it('replays a request without a body', async () => {
+    const replay = await replayable(new Request('https://api.test/x'));
+    expect(replay().body).toBeNull();
+  });
+});
