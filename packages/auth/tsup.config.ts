@@ -1,0 +1,13 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts'],
+  format: ['esm'],
+  platform: 'neutral',
+  target: 'es2023',
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  // Rollup over esbuild's output: one import per external module and finer tree-shaking.
+  treeshake: true,
+});
