@@ -1,0 +1,1 @@
+export { type FileCacheStore, type FileCacheStoreOptions, fileCacheStore } from './file-store.ts';
