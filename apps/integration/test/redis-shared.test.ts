@@ -47,7 +47,9 @@ describe('Redis shared by several processes', () => {
     const reports = await Promise.all(processes.map((child) => child.next<SharedCacheResults>()));
 
     // What each process got, for the message of a failure: `a:miss`, `a:hit` …
-    const got = JSON.stringify(reports.map((each) => each.results.map((result) => `${result.url.at(-1)}:${result.status}`)));
+    const got = JSON.stringify(
+      reports.map((each) => each.results.map((result) => `${result.url.at(-1)}:${result.status}`)),
+    );
     expect(server.requests.map((request) => request.url).sort(), got).toEqual(['/cold/a', '/cold/b', '/cold/c']);
     const results = reports.flatMap((each) => each.results);
     expect(results).toHaveLength(4 * 3 * 3);

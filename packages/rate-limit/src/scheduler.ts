@@ -1,4 +1,4 @@
-import { type Context, type EmittedEvent, RateLimitedError, type RateLimitStore } from '@ferrule/core';
+import { type Context, RateLimitedError, type RateLimitStore } from '@ferrule/core';
 import { quotaDelay, spend } from './adaptive.ts';
 import { createLane, insert, type Lane, type Limiter, remove, rest, type Settings, type Waiter } from './lane.ts';
 

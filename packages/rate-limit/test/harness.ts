@@ -20,8 +20,9 @@ export function harness(options: RateLimitOptions = {}, answer?: Answer, clock: 
     use: [rateLimit(options)],
     clock,
     onEvent: (event) => events.push(event),
-    fetch: async (input) => {
-      const request = input as Request;
+    fetch: async (input, init) => {
+      // A request nobody can abort reaches the terminal as a URL and its init (core's fast path).
+      const request = input instanceof Request ? input : new Request(input, init);
       sent.push(request);
       const response = answer ? await answer(request, sent.length) : new Response('ok');
       if (!holding) return response;
