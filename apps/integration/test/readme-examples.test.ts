@@ -2,7 +2,7 @@
 // imports no other concern): run here with the real packages, against servers on 127.0.0.1. The
 // examples' URLs point at the test servers; everything between the markers is the README's code.
 import { randomUUID } from 'node:crypto';
-import { bearer } from '@ferrule/auth';
+import { apiKey, bearer, oauth2 } from '@ferrule/auth';
 import { cache, cacheStatus } from '@ferrule/cache';
 import { createFetch, editable, type Middleware } from '@ferrule/core';
 import { logging, metrics } from '@ferrule/observability';
@@ -12,7 +12,10 @@ import { resilience } from '@ferrule/resilience';
 import { createTestServer } from '@ferrule/testing/vitest';
 import { createClient } from '@ferrule/transport';
 import { undiciFetch as makeUndiciFetch, type UndiciFetchOptions } from '@ferrule/transport/undici';
+import createOpenApiClient from 'openapi-fetch';
+import * as v from 'valibot';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import type { paths } from './support/catalog-openapi.ts';
 import { deleteKeys } from './support/redis-server.ts';
 
 // The examples create their fetch inline; this one closes itself when the test ends.
@@ -26,6 +29,83 @@ const product = { id: 4711, name: 'Brass ferrule', stock: 318 };
 
 afterEach(() => {
   vi.restoreAllMocks();
+});
+
+describe('README.md', () => {
+  it('runs "Compose a client" under ky: OAuth 2.0, the cache and a validated, typed product', async () => {
+    vi.spyOn(console, 'info').mockImplementation(() => {});
+    const clientSecret = 'inventory-sync-secret';
+    const server = await createTestServer({
+      'POST /oauth/token': (request) =>
+        request.headers.authorization === `Basic ${btoa(`inventory-sync:${clientSecret}`)}`
+          ? { json: { access_token: 'token-1', token_type: 'Bearer', expires_in: 3600 } }
+          : { status: 401, json: { error: 'invalid_client' } },
+      'GET /v1/products/4711': (request) =>
+        request.headers.authorization === 'Bearer token-1'
+          ? { json: { id: 4711, name: 'Brass ferrule', stock: 318 }, headers: { 'cache-control': 'max-age=60' } }
+          : { status: 401 },
+    });
+
+    // --- README example (its URLs the test server's) ---
+    const api = createClient({
+      baseUrl: `${server.url}/v1/`,
+      observability: [logging(), metrics()],
+      cache: cache(),
+      resilience: resilience(),
+      rateLimit: rateLimit(),
+      auth: oauth2({ tokenUrl: `${server.url}/oauth/token`, clientId: 'inventory-sync', clientSecret }),
+    });
+    const Product = v.object({ id: v.number(), name: v.string(), stock: v.number() });
+    const product = await api.get('products/4711').json(Product); // typed, or a ValidationError
+    // --- end of example ---
+
+    expect(product).toEqual({ id: 4711, name: 'Brass ferrule', stock: 318 });
+    expect(await api.get('products/4711').json(Product)).toEqual(product);
+    // One token, one API request: the second call was a cache hit.
+    expect(server.requests.map((request) => `${request.method} ${request.url}`)).toEqual([
+      'POST /oauth/token',
+      'GET /v1/products/4711',
+    ]);
+  });
+
+  it('runs "Compose a client" under openapi-fetch: the same middlewares as its fetch', async () => {
+    vi.spyOn(console, 'info').mockImplementation(() => {});
+    const apiKeyValue = 'catalog-key-5ca1ab1e';
+    const server = await createTestServer({
+      'GET /v1/products/4711': (request) =>
+        request.headers['x-api-key'] === apiKeyValue ? { json: product } : { status: 401 },
+    });
+
+    // --- README example (its URL the test server's) ---
+    const fetch = createFetch({
+      use: [logging(), cache(), resilience(), rateLimit(), apiKey({ header: 'x-api-key', value: apiKeyValue })],
+    });
+    const catalog = createOpenApiClient<paths>({ baseUrl: `${server.url}/v1`, fetch });
+    const { data } = await catalog.GET('/products/{id}', { params: { path: { id: 4711 } } });
+    // --- end of example ---
+
+    expect(data).toEqual(product);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('runs the own-middleware example: a user agent on every request, events to the console', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const server = await createTestServer({ 'GET /items': { json: [] } });
+
+    // --- README example (its URL the test server's) ---
+    const userAgent: Middleware = async function userAgent(request, context, next) {
+      editable(request, context).headers.set('user-agent', 'inventory-sync/1.0');
+      return next(request, context);
+    };
+
+    const fetch = createFetch({ use: [userAgent], onEvent: (event) => console.log(event.type, event.url) });
+    const response = await fetch(`${server.url}/items`);
+    // --- end of example ---
+
+    expect(await response.json()).toEqual([]);
+    expect(server.requests[0]?.headers['user-agent']).toBe('inventory-sync/1.0');
+    expect(log.mock.calls.map(([type]) => type)).toEqual(['request', 'response']);
+  });
 });
 
 describe('packages/transport/README.md', () => {
