@@ -1,6 +1,6 @@
 import type { CacheRecord, CacheStore } from '@ferrule/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createEnv, eventually, type StoreContractEnv, type StoreContractOptions } from './store-contract-env.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, type StoreContractEnv, type StoreContractOptions, storeSetup } from './store-contract-env.ts';
 
 const allBytes = () => Uint8Array.from({ length: 256 }, (_, index) => index);
 const bytesOf = (record: CacheRecord | undefined) => (record ? Array.from(record.body) : undefined);
@@ -14,19 +14,11 @@ const bytesOf = (record: CacheRecord | undefined) => (record ? Array.from(record
 export function describeCacheStore<Store extends CacheStore>(
   name: string,
   factory: (env: StoreContractEnv) => Store | Promise<Store>,
-  { time = 'fake', cleanup }: StoreContractOptions<Store> = {},
+  options: StoreContractOptions<Store> = {},
 ): void {
   describe(`CacheStore contract: ${name}`, () => {
-    let current: Store | undefined;
-    const setup = async () => {
-      const env = createEnv(time);
-      current = await factory(env);
-      return { env, store: current };
-    };
-    afterEach(async () => {
-      if (current && cleanup) await cleanup(current);
-      current = undefined;
-    });
+    const setup = storeSetup(factory, options);
+    const { time = 'fake' } = options;
 
     it('answers undefined for a key it never stored', async () => {
       const { store } = await setup();

@@ -1,6 +1,6 @@
 import type { RateLimitPolicy, RateLimitStore } from '@ferrule/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createEnv, type StoreContractEnv, type StoreContractOptions } from './store-contract-env.ts';
+import { describe, expect, it } from 'vitest';
+import { type StoreContractEnv, type StoreContractOptions, storeSetup } from './store-contract-env.ts';
 
 const takeMany = async (store: RateLimitStore, key: string, policy: RateLimitPolicy, count: number) => {
   const results = [];
@@ -18,19 +18,11 @@ const takeMany = async (store: RateLimitStore, key: string, policy: RateLimitPol
 export function describeRateLimitStore<Store extends RateLimitStore>(
   name: string,
   factory: (env: StoreContractEnv) => Store | Promise<Store>,
-  { time = 'fake', cleanup }: StoreContractOptions<Store> = {},
+  options: StoreContractOptions<Store> = {},
 ): void {
   describe(`RateLimitStore contract: ${name}`, () => {
-    let current: Store | undefined;
-    const setup = async () => {
-      const env = createEnv(time);
-      current = await factory(env);
-      return { env, store: current };
-    };
-    afterEach(async () => {
-      if (current && cleanup) await cleanup(current);
-      current = undefined;
-    });
+    const setup = storeSetup(factory, options);
+    const { time = 'fake' } = options;
     // Real clocks move while the suite runs: allow this much slack on waits.
     const slackMs = time === 'fake' ? 1 : 60;
 

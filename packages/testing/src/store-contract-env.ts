@@ -1,4 +1,5 @@
 import { createFakeClock, type FakeClock } from '@ferrule/core';
+import { afterEach } from 'vitest';
 
 /** What a contract suite hands to a store factory. */
 export interface StoreContractEnv {
@@ -26,6 +27,26 @@ export const createEnv = (time: 'fake' | 'real' = 'fake'): StoreContractEnv => {
     advance: (ms) => (time === 'fake' ? clock.advance(ms) : new Promise((resolve) => setTimeout(resolve, ms))),
   };
 };
+
+/**
+ * Inside a contract suite's `describe`: a `setup()` that makes a fresh store and its env for a test,
+ * and an `afterEach` that runs `cleanup` on the store the test made.
+ */
+export function storeSetup<Store>(
+  factory: (env: StoreContractEnv) => Store | Promise<Store>,
+  { time = 'fake', cleanup }: StoreContractOptions<Store>,
+): () => Promise<{ env: StoreContractEnv; store: Store }> {
+  let current: Store | undefined;
+  afterEach(async () => {
+    if (current !== undefined && cleanup) await cleanup(current);
+    current = undefined;
+  });
+  return async () => {
+    const env = createEnv(time);
+    current = await factory(env);
+    return { env, store: current };
+  };
+}
 
 /** Polls `check` in real time until it holds or `maxRealMs` passes; returns whether it held. */
 export const eventually = async (check: () => Promise<boolean>, maxRealMs = 3_000): Promise<boolean> => {

@@ -1,6 +1,6 @@
 import type { TokenSet, TokenStore } from '@ferrule/core';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createEnv, eventually, type StoreContractEnv, type StoreContractOptions } from './store-contract-env.ts';
+import { describe, expect, it } from 'vitest';
+import { eventually, type StoreContractEnv, type StoreContractOptions, storeSetup } from './store-contract-env.ts';
 
 /**
  * The behaviour every {@link TokenStore} must have, as a vitest suite. The factory must return an
@@ -11,19 +11,11 @@ import { createEnv, eventually, type StoreContractEnv, type StoreContractOptions
 export function describeTokenStore<Store extends TokenStore>(
   name: string,
   factory: (env: StoreContractEnv) => Store | Promise<Store>,
-  { time = 'fake', cleanup }: StoreContractOptions<Store> = {},
+  options: StoreContractOptions<Store> = {},
 ): void {
   describe(`TokenStore contract: ${name}`, () => {
-    let current: Store | undefined;
-    const setup = async () => {
-      const env = createEnv(time);
-      current = await factory(env);
-      return { env, store: current };
-    };
-    afterEach(async () => {
-      if (current && cleanup) await cleanup(current);
-      current = undefined;
-    });
+    const setup = storeSetup(factory, options);
+    const { time = 'fake' } = options;
 
     const full: TokenSet = {
       accessToken: 'access-1',
