@@ -26,7 +26,8 @@ export interface HttpRow {
 }
 
 export interface HttpBenchOptions {
-  requests: number;
+  /** Requests per run, by concurrency. */
+  requests: Record<number, number>;
   warmup: number;
   rounds: number;
   concurrencies: number[];
@@ -54,7 +55,9 @@ export async function startBenchServer(): Promise<{ url: string; bodyBytes: numb
 }
 
 async function runOnce(client: string, url: string, concurrency: number, options: HttpBenchOptions) {
-  const child = fork(workerUrl, [client, url, String(options.requests), String(concurrency), String(options.warmup)], {
+  const requests = options.requests[concurrency] ?? 0;
+  const warmup = Math.min(options.warmup, requests);
+  const child = fork(workerUrl, [client, url, String(requests), String(concurrency), String(warmup)], {
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

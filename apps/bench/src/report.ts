@@ -11,7 +11,7 @@ export interface BenchResults {
   cacheHitsPerSecond: number;
   sizes: SizeRow[];
   precision: PrecisionRow[];
-  settings: { requests: number; rounds: number; concurrencies: number[] };
+  settings: { requests: Record<number, number>; rounds: number; concurrencies: number[] };
 }
 
 const version = (name: string) => {
@@ -50,7 +50,7 @@ export function renderReport(results: BenchResults, date = new Date()): string {
     const fetchRps = rows.find((row) => row.client === 'fetch')?.medianRps ?? Number.NaN;
     const kyRps = rows.find((row) => row.client === 'ky')?.medianRps ?? Number.NaN;
     sections.push(
-      `### HTTP, concurrency ${concurrency}\n\n${results.settings.requests.toLocaleString('en-US')} GETs of ~300 B JSON per run against a keep-alive server in another process; median of ${results.settings.rounds} interleaved rounds (min–max).\n\n${table(
+      `### HTTP, concurrency ${concurrency}\n\n${(results.settings.requests[concurrency] ?? 0).toLocaleString('en-US')} GETs of ~300 B JSON per run against a keep-alive server in another process; median of ${results.settings.rounds} interleaved rounds (min–max).\n\n${table(
         ['client', 'req/s', 'min–max', '× fetch', '× ky', 'p50 ms', 'p99 ms', 'peak RSS MB', 'errors'],
         rows.map((row) => [
           row.client,
