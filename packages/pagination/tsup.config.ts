@@ -1,13 +1,7 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
+export default packageBuild({
   entry: ['src/index.ts'],
-  format: ['esm'],
-  platform: 'neutral',
-  target: 'es2023',
-  dts: true,
-  sourcemap: true,
-  clean: true,
   // Rollup's tree shaking also merges the imports of each dependency into one statement.
   treeshake: true,
 });

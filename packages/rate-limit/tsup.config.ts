@@ -1,11 +1,5 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
+export default packageBuild({
   entry: ['src/index.ts'],
-  format: ['esm'],
-  platform: 'neutral',
-  target: 'es2023',
-  dts: true,
-  sourcemap: true,
-  clean: true,
 });

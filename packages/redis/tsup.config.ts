@@ -1,11 +1,6 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
+export default packageBuild({
   entry: ['src/index.ts'],
-  format: ['esm'],
   platform: 'node',
-  target: 'es2023',
-  dts: true,
-  sourcemap: true,
-  clean: true,
 });

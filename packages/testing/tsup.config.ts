@@ -1,11 +1,7 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
+export default packageBuild({
   entry: ['src/index.ts', 'src/vitest.ts'],
-  format: ['esm'],
   platform: 'node',
   target: 'node22',
-  dts: true,
-  sourcemap: true,
-  clean: true,
 });

@@ -1,13 +1,8 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.ts';
 
-export default defineConfig({
+export default packageBuild({
   entry: ['src/index.ts', 'src/undici.ts'],
-  format: ['esm'],
   platform: 'node',
-  target: 'es2023',
-  dts: true,
-  sourcemap: true,
-  clean: true,
   // Keep `node:zlib` as written: the subpath is Node-only and says so.
   removeNodeProtocol: false,
 });

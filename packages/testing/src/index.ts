@@ -5,6 +5,7 @@ export {
   type RateLimitHeaderStyle,
   rateLimited,
 } from './rate-limited.ts';
+export { type OwnRedis, ownRedis } from './redis-server.ts';
 export {
   createTestServer,
   type RecordedRequest,
