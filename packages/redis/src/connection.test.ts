@@ -1,10 +1,11 @@
 import { isStoreError } from '@ferrule/core';
+import { ownRedis } from '@ferrule/testing';
 import { waitUntil } from '@ferrule/testing/vitest';
 import { Redis } from 'ioredis';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { redisCacheStore } from './cache-store.ts';
 import { redisConnection, type StoreEvent } from './connection.ts';
-import { ownRedis, REDIS_URL } from './redis-server.test-helper.ts';
+import { REDIS_URL } from './redis-server.test-helper.ts';
 
 const record = { metadata: { version: 1 }, body: new Uint8Array([1, 2, 3]) };
 

@@ -6,13 +6,14 @@ import {
   type RateLimitPolicy,
   type RateLimitStore,
 } from '@ferrule/core';
+import { ownRedis } from '@ferrule/testing';
 import { describeRateLimitStore, waitUntil } from '@ferrule/testing/vitest';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { redisConnection } from './connection.ts';
 import { type RedisRateLimitStore, type RedisRateLimitStoreOptions, redisRateLimitStore } from './rate-limit-store.ts';
 import { localRateLimitStore } from './rate-limit-store-local.ts';
-import { deleteKeys, ownRedis, REDIS_URL } from './redis-server.test-helper.ts';
+import { deleteKeys, REDIS_URL } from './redis-server.test-helper.ts';
 
 const admin = new Redis(REDIS_URL);
 afterAll(() => admin.disconnect());

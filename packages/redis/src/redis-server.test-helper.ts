@@ -2,8 +2,6 @@
 // from @ferrule/testing's ownRedis.
 import type { Redis } from 'ioredis';
 
-export { ownRedis } from '@ferrule/testing';
-
 /** The shared Redis of the test run (REDIS_URL, or the default). */
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
