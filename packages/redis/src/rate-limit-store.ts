@@ -1,11 +1,4 @@
-import {
-  ConfigError,
-  type EmittedEvent,
-  type RateLimitPolicy,
-  type RateLimitStore,
-  type RateLimitTake,
-  validateOptions,
-} from '@ferrule/core';
+import { ConfigError, type EmittedEvent, type RateLimitStore, validateOptions } from '@ferrule/core';
 import type { Redis } from 'ioredis';
 import * as v from 'valibot';
 import { type RedisConnection, type RedisConnectionOptions, redisConnection } from './connection.ts';
@@ -42,7 +35,8 @@ export interface RedisRateLimitStoreOptions extends RedisConnectionOptions {
 }
 
 /**
- * A {@link RateLimitStore} in Redis, shared by every process and machine that uses it.
+ * A {@link RateLimitStore} in Redis, shared by every process and machine that uses it. `take` and
+ * `pause` are atomic across processes and report Redis going away or coming back through `emit`.
  * @example
  * const store: RedisRateLimitStore = redisRateLimitStore();
  * const { granted, waitMs } = await store.take('https://api.example.com', { type: 'token-bucket', ratePerSecond: 5, burst: 5 });
@@ -51,15 +45,6 @@ export interface RedisRateLimitStoreOptions extends RedisConnectionOptions {
 export interface RedisRateLimitStore extends RateLimitStore {
   readonly name: string;
   readonly connection: RedisConnection;
-  /** Takes `cost` permits atomically; reports Redis going away or coming back through `emit`. */
-  take(
-    key: string,
-    policy: RateLimitPolicy,
-    cost?: number,
-    emit?: (event: EmittedEvent) => void,
-  ): Promise<RateLimitTake>;
-  /** Pauses `key` for every process; reports Redis going away or coming back through `emit`. */
-  pause(key: string, durationMs: number, emit?: (event: EmittedEvent) => void): Promise<void>;
   /** Closes the connection, when the store opened it. */
   close(): Promise<void>;
 }

@@ -30,7 +30,7 @@ const metrics = header('x-layer', 'metrics');
 const cache = header('x-layer', 'cache');
 const resilience = header('x-layer', 'resilience');
 const rateLimit = header('x-layer', 'rate-limit');
-const bearer = ({ token }: { token: string }) => header('authorization', `Bearer ${token}`)();
+const bearer = (token: string) => header('authorization', `Bearer ${token}`)();
 
 describe('README', () => {
   it('runs the example: a client with validated JSON, and the same pieces under createFetch', async () => {
@@ -61,7 +61,7 @@ describe('README', () => {
       cache: cache(),
       resilience: resilience(),
       rateLimit: rateLimit(),
-      auth: bearer({ token: 'token-from-your-vault' }),
+      auth: bearer('token-from-your-vault'),
       fetch: undiciFetch({ connections: 32 }),
     });
     // --- end of example ---
@@ -80,7 +80,7 @@ describe('README', () => {
 
     // --- README example ---
     const api = createClient({
-      auth: bearer({ token: 'token-from-your-vault' }),
+      auth: bearer('token-from-your-vault'),
       use: [userAgent, 'auth', requestId],
     });
     // --- end of example ---
