@@ -1,4 +1,4 @@
-import { AuthError, type Context, type Middleware, matchRoute, type RouteMatcher } from '@ferrule/core';
+import { AuthError, abortable, type Context, type Middleware, matchRoute, type RouteMatcher } from '@ferrule/core';
 import { array, function as fn, integer, minValue, number, optional, pipe, regex, string, union, url } from 'valibot';
 
 declare module '@ferrule/core' {
@@ -90,18 +90,6 @@ export const reveal = (secret: Secret, scheme: string, request: Request): string
   })();
 };
 
-/**
- * `promise`, given up as soon as `signal` aborts: the caller stops at once, while a shared promise
- * (a token request) goes on for the others.
- */
-export const until = <Value>(promise: Promise<Value>, signal: AbortSignal): Promise<Value> =>
-  new Promise((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    if (signal.aborted) return abort();
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
-  });
-
 /** Runs `apply` on a value that may still be on its way, without a needless await for a ready one. */
 export const whenReady = <Value>(value: Value | Promise<Value>, apply: (value: Value) => void): void | Promise<void> =>
   value instanceof Promise ? value.then(apply) : apply(value);
@@ -146,7 +134,7 @@ function redirect(hop: Hop, status: number, location: string, trusted: (origin: 
 // Builds the request of one hop and signs it, or reports that its credential is withheld.
 async function build(scheme: Scheme, request: Request, context: Context, init: RequestInit, hop: Hop) {
   const { url, method, headers, body, signing } = hop;
-  const target = signing && scheme.url ? await until(scheme.url(url, request), context.signal) : url;
+  const target = signing && scheme.url ? await abortable(scheme.url(url, request), context.signal) : url;
   const sent = new Request(target, {
     ...init,
     method,
@@ -159,7 +147,7 @@ async function build(scheme: Scheme, request: Request, context: Context, init: R
   }
   // A provider, a key store or a token endpoint that hangs must not hold an aborted call.
   const pending = scheme.sign(sent, body, context);
-  if (pending) await until(pending, context.signal);
+  if (pending) await abortable(pending, context.signal);
   return sent;
 }
 
@@ -206,7 +194,7 @@ export function credentialed(
       url: request.url,
       method: request.method,
       headers: request.headers,
-      body: request.body === null ? null : await until(request.arrayBuffer(), context.signal),
+      body: request.body === null ? null : await abortable(request.arrayBuffer(), context.signal),
       signing: true,
     };
     const home = () => new URL(request.url).origin;

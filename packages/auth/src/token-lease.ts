@@ -1,5 +1,4 @@
-import type { Context } from '@ferrule/core';
-import { until } from './credentialed.ts';
+import { abortable, type Context } from '@ferrule/core';
 
 /** A credential header that is good until `refreshAtMs` (epoch ms on the context's clock). */
 export interface Lease {
@@ -32,7 +31,7 @@ export function createLease(obtain: (context: Context, rejected: string | undefi
         .finally(() => {
           pending = undefined;
         });
-      return until(pending, context.signal);
+      return abortable(pending, context.signal);
     },
     reject(header: string | null): void {
       if (current && current.header === header) {

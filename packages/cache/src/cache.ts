@@ -1,4 +1,5 @@
 import {
+  abortable,
   type CacheRecord,
   type CacheStatus,
   type CacheStore,
@@ -10,7 +11,7 @@ import {
   type Next,
   validateOptions,
 } from '@ferrule/core';
-import { abortable, collect } from './body.ts';
+import { collect } from './body.ts';
 import { parseCacheControl } from './cache-control.ts';
 import { currentAgeMs, type Exchange, fieldsOf, freshness, type StoredResponse, storable } from './freshness.ts';
 import { memoryCacheStore } from './memory-store.ts';

@@ -49,7 +49,7 @@ export {
 } from './rate-limit-headers.ts';
 export { isSensitiveName, REDACTED, redactBody, redactHeaders, redactUrl } from './redact.ts';
 // `own`, `followsSignal` and the OWNED marker stay internal: `editable` and `replayable` are the API.
-export { editable, replayable } from './request.ts';
+export { abortable, editable, replayable } from './request.ts';
 export { getRetryAfterMs, parseRetryAfter, type RetryAfterOptions } from './retry-after.ts';
 export { compileRoutes, matchRoute, type RouteMatcher } from './route.ts';
 export type { StandardSchemaV1 } from './standard-schema.ts';

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from './clock.ts';
 import type { Context } from './middleware.ts';
-import { editable, own, replayable } from './request.ts';
+import { abortable, editable, own, replayable } from './request.ts';
 
 const context = (signal = new AbortController().signal): Context => ({
   signal,
@@ -81,5 +81,35 @@ describe('replayable', () => {
   it('replays a request without a body', async () => {
     const replay = await replayable(new Request('https://api.test/x'));
     expect(replay().body).toBeNull();
+  });
+});
+
+describe('abortable', () => {
+  it('settles as the promise does, and leaves no listener on the signal', async () => {
+    const controller = new AbortController();
+    const removed = vi.spyOn(controller.signal, 'removeEventListener');
+    await expect(abortable(Promise.resolve('token'), controller.signal)).resolves.toBe('token');
+    await expect(abortable(Promise.reject(new Error('endpoint down')), controller.signal)).rejects.toThrow(
+      'endpoint down',
+    );
+    expect(removed).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives up with the reason as soon as the signal aborts, while the shared work goes on', async () => {
+    const controller = new AbortController();
+    let finish: (value: string) => void = () => {};
+    const shared = new Promise<string>((resolve) => {
+      finish = resolve;
+    });
+    const waiting = abortable(shared, controller.signal);
+    controller.abort(new Error('caller left'));
+    await expect(waiting).rejects.toThrow('caller left');
+    finish('token');
+    await expect(shared).resolves.toBe('token');
+  });
+
+  it('rejects at once when the signal has already aborted', async () => {
+    const reason = new Error('already gone');
+    await expect(abortable(new Promise(() => {}), AbortSignal.abort(reason))).rejects.toBe(reason);
   });
 });

@@ -73,3 +73,19 @@ export async function replayable(request: Request): Promise<(signal?: AbortSigna
   const body = request.body === null ? null : await request.arrayBuffer();
   return (signal) => copy(request, body, signal);
 }
+
+/**
+ * `promise`, given up with the signal's reason as soon as `signal` aborts: the caller stops waiting at
+ * once, while the work behind a shared promise (a token request, a coalesced fetch) goes on for others.
+ * The listener is removed when the promise settles.
+ * @example
+ * const token = await abortable(pendingToken, context.signal);
+ */
+export function abortable<Value>(promise: Promise<Value>, signal: AbortSignal): Promise<Value> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<Value>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
