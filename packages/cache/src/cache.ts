@@ -182,8 +182,16 @@ export function cache(options: CacheOptions = {}): Middleware {
   // Across processes: one takes the lock and fetches, the others look for its answer in the store.
   async function takeTurn(call: Call, cacheLock: CacheLock, lockKey: string) {
     const { context } = call;
-    for (const deadline = context.clock.now() + lockTtlMs; ; ) {
+    for (let waited = false, deadline = context.clock.now() + lockTtlMs; ; waited = true) {
       const taken = await guard(context, () => cacheLock.acquire(lockKey, lockTtlMs));
+      if (taken === true && waited) {
+        // The holder may have stored its answer and let go between our last look and this take.
+        const found = await lookup(call);
+        if (found) {
+          await guard(context, () => cacheLock.release(lockKey));
+          return { locked: false, found };
+        }
+      }
       // A lock that cannot be reached is no reason to wait.
       if (taken !== false || context.clock.now() >= deadline) return { locked: taken === true, found: undefined };
       await context.clock.sleep(pollMs, context.signal);

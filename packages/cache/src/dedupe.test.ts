@@ -146,6 +146,62 @@ describe('dedupe across processes (with a lock)', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('looks in the store again once it has the lock: the holder may have stored and let go in between', async () => {
+    const clock = createFakeClock(START_MS);
+    const store = memoryCacheStore({ clock });
+    const events: FerruleEvent[] = [];
+    // The second process's reads: while `late` is held, each one answers what the store held when it
+    // was asked, but only once the test lets it go — a read that crosses the first process's write.
+    let late: PromiseWithResolvers<void> | undefined;
+    const slowReader = {
+      get: async (key: string) => {
+        const value = await store.get(key);
+        await late?.promise;
+        return value;
+      },
+      set: store.set.bind(store),
+      delete: store.delete.bind(store),
+      acquire: store.acquire.bind(store),
+      release: store.release.bind(store),
+    };
+    const released = Promise.withResolvers<void>();
+    const firstLock = {
+      acquire: store.acquire.bind(store),
+      release: async (key: string) => {
+        await store.release(key);
+        released.resolve();
+      },
+    };
+    const first = createFetch({
+      use: [cache({ store, dedupe: { lock: firstLock, pollMs: 50 } })],
+      clock,
+      onEvent: (event) => events.push(event),
+    });
+    const second = createFetch({
+      use: [cache({ store: slowReader, dedupe: { lock: slowReader, pollMs: 50 } })],
+      clock,
+    });
+    const gate = gated((count) => ({ body: `cold ${count}`, headers: { 'cache-control': 'max-age=60' } }));
+    const server = await createTestServer({ 'GET /cold': gate.route });
+    const one = first(`${server.url}/cold`);
+    await waitUntil(() => server.requests.length === 1);
+    const two = second(`${server.url}/cold`);
+    await waitForSleepers(clock);
+    late = Promise.withResolvers<void>();
+    await clock.advance(50);
+    // The second process has looked (and found nothing yet); now the first stores its answer and lets go.
+    gate.open();
+    expect(await (await one).text()).toBe('cold 1');
+    await waitUntil(() => events.some((event) => event.type === 'cache' && event.status === 'stored'));
+    await released.promise;
+    const stale = late;
+    late = undefined;
+    stale.resolve();
+    const answer = await two;
+    expect([cacheStatus(answer), await answer.text()]).toEqual(['hit', 'cold 1']);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('takes the lock over when its holder fails, and fetches itself', async () => {
     const { clock, first, second } = twoProcesses();
     const gate = gated(() => ({ reset: true }));
