@@ -2,11 +2,11 @@ import ky from 'ky';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type BareServer, startServer } from '../test/http-server.ts';
 import { createFakeClock } from './clock.ts';
-import { createFetch } from './create-fetch.ts';
+import { createFetch, TAKES_REQUEST } from './create-fetch.ts';
 import { isConfigError } from './errors.ts';
 import type { FerruleEvent } from './events.ts';
 import type { Context, FetchFunction, Middleware } from './middleware.ts';
-import { editable, replayable } from './request.ts';
+import { editable, neverAborts, replayable } from './request.ts';
 
 // The next handler of a unit test: records what reaches the network and answers as told.
 const recordingFetch = (answer: (request: Request) => Response = () => new Response('ok')) => {
@@ -225,21 +225,64 @@ describe('createFetch', () => {
     await ferruleFetch('https://api.test/items', { headers: { accept: 'application/json' }, redirect: 'manual' });
     const [plain] = received;
     expect(plain?.input).toBe('https://api.test/items');
-    expect(plain?.init?.signal).toBeUndefined();
+    expect(plain?.init?.signal).toBeNull();
     expect(new Headers(plain?.init?.headers).get('x-stamp')).toBe('1');
     expect(new Headers(plain?.init?.headers).get('accept')).toBe('application/json');
     expect(plain?.init?.redirect).toBe('manual');
 
-    // A caller's signal, a body, or a layer's own signal: the request goes as a Request with its signal.
-    await ferruleFetch('https://api.test/items', { signal: new AbortController().signal });
+    // A caller's signal goes with URL and fields, as the signal of the Request that follows it; a
+    // layer's own signal too; a body goes as the Request.
+    const caller = new AbortController();
+    await ferruleFetch('https://api.test/items', { signal: caller.signal });
     await ferruleFetch('https://api.test/items', { method: 'POST', body: 'x' });
+    const layer = new AbortController();
     const timed = createFetch({
-      use: [async (request, context, next) => next(request, { ...context, signal: new AbortController().signal })],
+      use: [async (request, context, next) => next(request, { ...context, signal: layer.signal })],
       fetch,
     });
     await timed('https://api.test/items');
-    expect(received.slice(1).map(({ input }) => input instanceof Request)).toEqual([true, true, true]);
-    expect(received[3]?.init?.signal).toBeInstanceOf(AbortSignal);
+    expect(received.slice(1).map(({ input }) => input instanceof Request)).toEqual([false, true, false]);
+    const callerSignal = received[1]?.init?.signal as AbortSignal;
+    expect(callerSignal.aborted).toBe(false);
+    caller.abort();
+    expect(callerSignal.aborted).toBe(true);
+    expect(received[2]?.init).toEqual({ signal: null });
+    expect(received[3]?.init?.signal).toBe(layer.signal);
+  });
+
+  it('marks the signal of a call without one as never aborting, and only that one', async () => {
+    const seen: boolean[] = [];
+    const probe: Middleware = async (request, context, next) => {
+      seen.push(neverAborts(context.signal));
+      return next(request, context);
+    };
+    const ferruleFetch = createFetch({ use: [probe], fetch: async () => new Response('ok') });
+    await ferruleFetch('https://api.test/items');
+    await ferruleFetch(new URL('https://api.test/items'), { headers: { accept: 'text/plain' } });
+    await ferruleFetch('https://api.test/items', { signal: new AbortController().signal });
+    await ferruleFetch(new Request('https://api.test/items'));
+    await ferruleFetch(new Request('https://api.test/items'), { headers: { accept: 'text/plain' } });
+    expect(seen).toEqual([true, true, false, false, false]);
+  });
+
+  it('hands a terminal that takes requests the Request itself, with the signal only when it differs', async () => {
+    const received: { input: unknown; init: RequestInit | undefined }[] = [];
+    const fast = Object.assign(
+      async (input: string | URL | Request, init?: RequestInit) => {
+        received.push({ input, init });
+        return new Response('ok');
+      },
+      { [TAKES_REQUEST]: true },
+    );
+    await createFetch({ use: [], fetch: fast })('https://api.test/items');
+    const layer = new AbortController();
+    await createFetch({
+      use: [async (request, context, next) => next(request, { ...context, signal: layer.signal })],
+      fetch: fast,
+    })('https://api.test/items');
+    expect(received.map(({ input }) => input instanceof Request)).toEqual([true, true]);
+    expect(received[0]?.init).toEqual({ signal: null });
+    expect(received[1]?.init?.signal).toBe(layer.signal);
   });
 
   it('rejects options that are not middlewares with a ConfigError naming the option', () => {

@@ -3,7 +3,7 @@ import { ConfigError } from './errors.ts';
 import { type EmittedEvent, type FerruleEvent, safely } from './events.ts';
 import type { CallOptions, Context, FetchFunction, Middleware, Next } from './middleware.ts';
 import { redactUrl } from './redact.ts';
-import { followsSignal, own, UNABORTABLE, unabortable } from './request.ts';
+import { changedFields, followsSignal, markNeverAborts, neverAborts, own } from './request.ts';
 
 /** Options of {@link createFetch}. */
 export interface CreateFetchOptions {
@@ -27,35 +27,29 @@ const changesRequest = (init: RequestInit) => {
   return false;
 };
 
-// The fields of a fresh Request: a bodyless request is sent with only the fields that differ, since
-// each one fetch is given costs it work.
-const DEFAULT_FIELDS = {
-  redirect: 'follow',
-  credentials: 'same-origin',
-  mode: 'cors',
-  cache: 'default',
-  referrer: 'about:client',
-  referrerPolicy: '',
-  integrity: '',
-  keepalive: false,
-} as const;
-
-function changedFields(request: Request): RequestInit {
-  const init: Record<string, unknown> = { method: request.method, headers: request.headers };
-  for (const [name, value] of Object.entries(DEFAULT_FIELDS)) {
-    const field = request[name as keyof typeof DEFAULT_FIELDS];
-    if (field !== value) init[name] = field;
-  }
-  return init;
-}
+/**
+ * A terminal fetch that sets this property to `true` is handed the chain's `Request` as it is (with
+ * `{ signal }` when the call's signal is not the request's own), because it does not build a new
+ * Request from what it is given, as the runtime's fetch does. `undiciFetch` of `@ferrule/transport` sets it.
+ * @example
+ * const myFetch = Object.assign(async (input, init) => send(input as Request, init?.signal), { [TAKES_REQUEST]: true });
+ */
+export const TAKES_REQUEST = Symbol.for('ferrule.takesRequest');
 
 function terminal(fetchImpl: FetchFunction | undefined): Next {
   const send = (request: Request, signal: AbortSignal) => {
-    const target = fetchImpl ?? globalThis.fetch;
-    // Node's fetch pays for every signal a request carries (a listener, a weak reference and a
-    // finalizer each time): a bodyless request nobody can abort goes as URL and fields, signal-free.
-    if (request.body === null && unabortable(request, signal)) return target(request.url, changedFields(request));
-    return followsSignal(request, signal) ? target(request) : target(request, { signal });
+    const target = (fetchImpl ?? globalThis.fetch) as FetchFunction & { [TAKES_REQUEST]?: boolean };
+    // A signal nobody can abort is not passed on: Node's fetch pays for every signal a request carries
+    // (a listener, a weak reference and a finalizer each time).
+    const given = neverAborts(signal) ? null : signal;
+    // fetch builds a new Request from what it is given; from a URL and the fields that differ from
+    // the defaults, a bodyless one costs it least.
+    if (request.body === null && !target[TAKES_REQUEST]) {
+      const init = changedFields(request);
+      init.signal = given;
+      return target(request.url, init);
+    }
+    return given && followsSignal(request, signal) ? target(request) : target(request, { signal: given });
   };
   // Without listeners the terminal adds no promise of its own: it returns the fetch's.
   const observed = async (request: Request, context: Context) => {
@@ -120,13 +114,12 @@ export function createFetch({
   return function ferruleFetch(input, init) {
     let request: Request;
     try {
-      request =
-        input instanceof Request && (init === undefined || !changesRequest(init))
-          ? input
-          : own(
-              new Request(input, init),
-              (init?.signal ?? (input instanceof Request ? input.signal : undefined)) ? undefined : UNABORTABLE,
-            );
+      if (input instanceof Request && (init === undefined || !changesRequest(init))) request = input;
+      else {
+        request = own(new Request(input, init));
+        // Made from a URL without a signal: nobody holds the controller of its signal.
+        if (!init?.signal && !(input instanceof Request)) markNeverAborts(request.signal);
+      }
     } catch (error) {
       return Promise.reject(error);
     }

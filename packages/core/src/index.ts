@@ -1,5 +1,5 @@
 export { type Clock, createFakeClock, type FakeClock, systemClock } from './clock.ts';
-export { type CreateFetchOptions, createFetch } from './create-fetch.ts';
+export { type CreateFetchOptions, createFetch, TAKES_REQUEST } from './create-fetch.ts';
 export {
   AuthError,
   BodyTooLargeError,
@@ -48,8 +48,8 @@ export {
   type RateLimitPolicyInfo,
 } from './rate-limit-headers.ts';
 export { isSensitiveName, REDACTED, redactBody, redactHeaders, redactUrl } from './redact.ts';
-// `own`, `followsSignal` and the OWNED marker stay internal: `editable` and `replayable` are the API.
-export { abortable, editable, replayable } from './request.ts';
+// `own`, `followsSignal` and the markers stay internal; the functions below are the API.
+export { abortable, editable, neverAborts, replayable } from './request.ts';
 export { getRetryAfterMs, parseRetryAfter, type RetryAfterOptions } from './retry-after.ts';
 export { compileRoutes, matchRoute, type RouteMatcher } from './route.ts';
 export type { StandardSchemaV1 } from './standard-schema.ts';

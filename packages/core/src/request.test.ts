@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createFakeClock } from './clock.ts';
+import { createFetch } from './create-fetch.ts';
 import type { Context } from './middleware.ts';
 import { abortable, editable, own, replayable } from './request.ts';
 
@@ -27,13 +28,24 @@ describe('editable', () => {
     expect(editable(owned, context())).toBe(owned);
   });
 
-  it('moves the body to the copy and follows the context signal', async () => {
+  it('moves the body to the copy, which the terminal fetch sends under the context signal', async () => {
     const controller = new AbortController();
     const original = new Request('https://api.test/items', { method: 'PUT', body: 'payload' });
     const copy = editable(original, context(controller.signal));
     expect(await copy.text()).toBe('payload');
+    expect(copy.signal).not.toBe(controller.signal);
+    const seen: { signal: AbortSignal | null | undefined }[] = [];
+    const fetch = createFetch({
+      use: [async (request, context, next) => next(editable(request, context), context)],
+      fetch: async (input, init) => {
+        seen.push({ signal: init?.signal });
+        return new Response('ok');
+      },
+    });
+    await fetch(new Request('https://api.test/items', { signal: controller.signal }), {});
+    await fetch(new Request('https://api.test/items', { method: 'PUT', body: 'x', signal: controller.signal }));
     controller.abort();
-    expect(copy.signal.aborted).toBe(true);
+    expect(seen.map(({ signal }) => signal?.aborted)).toEqual([true, true]);
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync, zstdCompressSync } from 'node:zlib';
-import { isConfigError } from '@ferrule/core';
+import { isConfigError, TAKES_REQUEST } from '@ferrule/core';
 import { createTestServer, waitUntil } from '@ferrule/testing/vitest';
 import { Agent } from 'undici';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -310,6 +310,19 @@ describe('undiciFetch: redirects', () => {
     const response = await make()(`${server.url}/old`, { redirect: 'manual' });
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/new');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("takes redirect: 'manual' on init next to a Request without building another, and refuses a bad mode", async () => {
+    const server = await createTestServer({ 'GET /old': { status: 302, headers: { location: '/new' } } });
+    const fetch = make();
+    expect(fetch[TAKES_REQUEST]).toBe(true);
+    const response = await fetch(new Request(`${server.url}/old`), { redirect: 'manual' });
+    expect(response.status).toBe(302);
+    expect(server.requests).toHaveLength(1);
+    await expect(fetch(new Request(`${server.url}/old`), { redirect: 'sideways' as RequestRedirect })).rejects.toThrow(
+      TypeError,
+    );
     expect(server.requests).toHaveLength(1);
   });
 

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { ConfigError, type FetchFunction, validateOptions } from '@ferrule/core';
+import { ConfigError, type FetchFunction, TAKES_REQUEST, validateOptions } from '@ferrule/core';
 import { Agent, type Dispatcher } from 'undici';
 import * as v from 'valibot';
 import { Exchange, type ExchangeSettings } from './exchange.ts';
@@ -50,6 +50,8 @@ export interface UndiciFetch extends FetchFunction {
   /** Closes the connections of the agent this function made (a `dispatcher` you passed in stays open). */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+  /** Tells `createFetch` to hand over its Request as it is: this fetch builds none of its own. */
+  readonly [TAKES_REQUEST]: true;
 }
 
 const count = (min: number) => v.pipe(v.number(), v.integer(), v.minValue(min));
@@ -76,10 +78,13 @@ const UndiciFetchOptionsSchema = v.strictObject({
 // Options that still apply when a dispatcher is given; every other one tunes the agent made here.
 const NOT_CONNECTION = new Set(['dispatcher', 'maxRedirects', 'decompress']);
 
-// With an init that sets nothing but the signal (or ferrule's per-call options), a Request passed in is
-// sent as it is; anything else builds a new Request from both, exactly as fetch would.
+// With an init that sets nothing but the signal, the redirect mode (or ferrule's per-call options), a
+// Request passed in is sent as it is; anything else builds a new Request from both, exactly as fetch would.
+const AS_IS = new Set(['signal', 'redirect', 'ferrule']);
+const REDIRECT_MODES = new Set<unknown>(['follow', 'manual', 'error']);
 const changesRequest = (init: RequestInit) => {
-  for (const key in init) if (key !== 'signal' && key !== 'ferrule') return true;
+  for (const key in init)
+    if (!AS_IS.has(key) || (key === 'redirect' && !REDIRECT_MODES.has(init.redirect))) return true;
   return false;
 };
 
@@ -147,7 +152,8 @@ export function undiciFetch(options: UndiciFetchOptions = {}): UndiciFetch {
       const signal = init?.signal !== undefined ? init.signal : request.signal;
       if (signal?.aborted) return Promise.reject(signal.reason);
       const headers = headersOf(request, decompress);
-      return new Exchange(request.url, request.method, headers, signal, request.redirect, settings).run(request.body);
+      const redirect = init?.redirect ?? request.redirect;
+      return new Exchange(request.url, request.method, headers, signal, redirect, settings).run(request.body);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -155,5 +161,5 @@ export function undiciFetch(options: UndiciFetchOptions = {}): UndiciFetch {
   const close = async () => {
     await ownAgent?.close();
   };
-  return Object.assign(fetch, { dispatcher, close, [Symbol.asyncDispose]: close });
+  return Object.assign(fetch, { dispatcher, close, [Symbol.asyncDispose]: close, [TAKES_REQUEST]: true as const });
 }
