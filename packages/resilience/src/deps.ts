@@ -9,6 +9,7 @@ export {
   getRetryAfterMs,
   isTimeoutError,
   matchRoute,
+  neverAborts,
   replayable,
   systemClock,
   TimeoutError,

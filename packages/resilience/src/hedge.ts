@@ -108,7 +108,7 @@ export function hedge(options: HedgeOptions = {}): Middleware {
         const link = follow(signal);
         links.push(link);
         running++;
-        const attemptRequest = replay ? replay(link.signal) : request;
+        const attemptRequest = replay ? replay() : request;
         if (hedge > 0) context.emit({ type: 'hedge', action: 'started', hedge, delayMs: waitMs });
         outcomeOf(
           attemptRequest,

@@ -193,7 +193,8 @@ export function retry(options: RetryOptions = {}): Middleware {
     const startMs = clock.now();
     let backoff: IBackoff<unknown> | undefined;
     for (let attempt = 1; ; attempt++) {
-      const attemptRequest = replay(signal);
+      // The copy carries no signal: the terminal fetch sends it under the context's.
+      const attemptRequest = replay();
       const sent = next(
         attemptRequest,
         attempt === 1 ? context : { ...context, attempt: context.attempt + attempt - 1 },

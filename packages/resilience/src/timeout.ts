@@ -82,31 +82,34 @@ export function timeoutLayer(options: TimeoutOptions, total: boolean, attempt: b
  * deadline starts at once and bounds those waits.
  */
 async function limit(scope: Scope, ms: number, request: Request, context: Context, next: Next): Promise<Response> {
-  const link = follow(context.signal);
+  const { signal: parent, clock, emit } = context;
+  if (parent.aborted) throw parent.reason;
   let guarded: GuardedResponse | undefined;
-  let fail: (reason: unknown) => void = noop;
-  const stopped = new Promise<never>((_resolve, reject) => {
-    fail = reject;
-  });
   let clear: (() => void) | undefined;
+  let resolve!: (response: Response) => void;
+  let reject!: (reason: unknown) => void;
+  const result = new Promise<Response>((onResponse, onError) => {
+    resolve = onResponse;
+    reject = onError;
+  });
+  // Ends the wait at once with the signal's reason; a body being read fails with it too.
+  const stopped = () => {
+    clear?.();
+    reject(link.signal.reason);
+    guarded?.fail(link.signal.reason);
+  };
+  const link = follow(parent, stopped);
   const arm = () => {
-    clear ??= startTimer(context.clock, ms, () => {
-      context.emit({ type: 'timeout', scope, timeoutMs: ms });
+    clear ??= startTimer(clock, ms, () => {
+      emit({ type: 'timeout', scope, timeoutMs: ms });
       link.abort(new TimeoutError(scope, ms, { request }));
+      stopped();
     });
   };
   const finish = () => {
     clear?.();
     link.unlink();
   };
-  const onAbort = () => {
-    clear?.();
-    fail(link.signal.reason);
-    guarded?.fail(link.signal.reason);
-  };
-  if (link.signal.aborted) onAbort();
-  else link.signal.addEventListener('abort', onAbort, { once: true });
-  const { emit } = context;
   if (scope === 'total') arm();
   const below: Context = {
     ...context,
@@ -120,9 +123,10 @@ async function limit(scope: Scope, ms: number, request: Request, context: Contex
           },
   };
   const sent = next(request, below);
+  sent.then(resolve, reject);
   let response: Response;
   try {
-    response = await Promise.race([sent, stopped]);
+    response = await result;
   } catch (error) {
     finish();
     sent.then(discard, noop);
