@@ -80,6 +80,17 @@ function takeSliding(entry: Entry, policy: { limit: number; windowMs: number }, 
   return granted(limit - log.length);
 }
 
+/**
+ * Where a store of this package keeps its synchronous `take`: the limiter calls it directly, saving
+ * the promises of the interface's `take` on every call.
+ */
+export const TAKE_NOW = Symbol('ferrule.rateLimit.takeNow');
+
+/** A store with a synchronous take, such as {@link memoryRateLimitStore}. */
+export interface SyncRateLimitStore extends RateLimitStore {
+  [TAKE_NOW](key: string, policy: RateLimitPolicy, cost: number): RateLimitTake;
+}
+
 const optionsSchema = v.strictObject({
   clock: v.optional(v.looseObject({ now: v.function(), sleep: v.function() })),
   maxKeys: v.optional(v.pipe(v.number(), v.integer('a whole number'), v.minValue(1))),
@@ -108,27 +119,33 @@ export function memoryRateLimitStore(options: MemoryRateLimitStoreOptions = {}):
     }
   };
 
-  return {
+  const takeNow = (key: string, policy: RateLimitPolicy, cost: number): RateLimitTake => {
+    if (!Number.isInteger(cost) || cost < 1) throw new ConfigError('take.cost', 'a positive integer');
+    const nowMs = clock.now();
+    const pauseMs = (pausedUntil.get(key) ?? 0) - nowMs;
+    if (pauseMs > 0) return refused(pauseMs);
+    const id = `${policy.type} ${key}`;
+    let entry = entries.get(id);
+    if (!entry) {
+      if (entries.size >= maxKeys) makeRoom(nowMs);
+      entry = { amount: 0, atMs: 0, log: undefined, idleAtMs: 0 };
+      entries.set(id, entry);
+    }
+    if (policy.type === 'token-bucket') return takeTokens(entry, policy, cost, nowMs);
+    if (policy.type === 'fixed-window') return takeFixed(entry, policy, cost, nowMs);
+    return takeSliding(entry, policy, cost, nowMs);
+  };
+
+  const store: SyncRateLimitStore = {
     async take(key, policy: RateLimitPolicy, cost = 1) {
-      if (!Number.isInteger(cost) || cost < 1) throw new ConfigError('take.cost', 'a positive integer');
-      const nowMs = clock.now();
-      const pauseMs = (pausedUntil.get(key) ?? 0) - nowMs;
-      if (pauseMs > 0) return refused(pauseMs);
-      const id = `${policy.type} ${key}`;
-      let entry = entries.get(id);
-      if (!entry) {
-        if (entries.size >= maxKeys) makeRoom(nowMs);
-        entry = { amount: 0, atMs: 0, log: undefined, idleAtMs: 0 };
-        entries.set(id, entry);
-      }
-      if (policy.type === 'token-bucket') return takeTokens(entry, policy, cost, nowMs);
-      if (policy.type === 'fixed-window') return takeFixed(entry, policy, cost, nowMs);
-      return takeSliding(entry, policy, cost, nowMs);
+      return takeNow(key, policy, cost);
     },
+    [TAKE_NOW]: takeNow,
     async pause(key, durationMs) {
       if (!(durationMs >= 0)) throw new ConfigError('pause.durationMs', 'a number of milliseconds ≥ 0');
       const untilMs = clock.now() + durationMs;
       if (untilMs > (pausedUntil.get(key) ?? 0)) pausedUntil.set(key, untilMs);
     },
   };
+  return store;
 }

@@ -1,4 +1,12 @@
-import { type Context, isRateLimitedError, type Middleware, type RateLimitStore, StoreError } from '@ferrule/core';
+import {
+  type Context,
+  createFetch,
+  type FerruleEvent,
+  isRateLimitedError,
+  type Middleware,
+  type RateLimitStore,
+  StoreError,
+} from '@ferrule/core';
 import { waitForSleepers } from '@ferrule/testing';
 import { describe, expect, it } from 'vitest';
 import { flush, harness } from '../test/harness.ts';
@@ -287,10 +295,24 @@ describe('rateLimit: keys and routes', () => {
   });
 
   it('passes calls through untouched when it has no limit and adapts to nothing', async () => {
-    const { fetch, sent } = harness({ adaptive: false });
+    const below: Request[] = [];
+    const events: FerruleEvent[] = [];
+    const fetch = createFetch({
+      use: [
+        rateLimit({ adaptive: false }),
+        async (request) => {
+          below.push(request);
+          return new Response('ok', { headers: { 'retry-after': '60' }, status: 429 });
+        },
+      ],
+      onEvent: (event) => events.push(event),
+    });
     const request = new Request(`${api}/x`);
     await fetch(request);
-    expect(sent[0]).toBe(request);
+    await fetch(request.clone());
+    expect(below[0]).toBe(request);
+    expect(below).toHaveLength(2);
+    expect(events).toEqual([]);
   });
 });
 

@@ -1,6 +1,7 @@
-import { type Context, RateLimitedError, type RateLimitStore } from '@ferrule/core';
+import { type Context, RateLimitedError, type RateLimitStore, type RateLimitTake } from '@ferrule/core';
 import { quotaDelay, spend } from './adaptive.ts';
 import { createLane, insert, type Lane, type Limiter, remove, rest, type Settings, type Waiter } from './lane.ts';
+import { type SyncRateLimitStore, TAKE_NOW } from './memory-store.ts';
 
 // Idle lanes are kept for reuse up to this many keys; beyond it they go as soon as they are idle.
 const IDLE_LANES = 256;
@@ -28,14 +29,42 @@ function gate(limiter: Limiter, lane: Lane, cost: number, nowMs: number): number
 }
 
 /** Takes the permits of every store policy for a call that holds a slot: 0, or how long to wait. */
-async function takeAll(limiter: Limiter, settings: Settings, lane: Lane, cost: number, context: Context) {
+function takeAll(limiter: Limiter, settings: Settings, lane: Lane, cost: number, context: Context) {
   // Only called when store policies exist, and those always come with a store.
   const store = settings.store as RateLimitStore;
+  const takeNow = (store as Partial<SyncRateLimitStore>)[TAKE_NOW];
+  if (!takeNow) return takeAllAsync(limiter, store, settings, lane, cost, context);
+  for (let index = 0; index < limiter.policies.length; index++) {
+    const { policy } = limiter.policies[index] as Limiter['policies'][number];
+    let take: RateLimitTake;
+    try {
+      take = takeNow(lane.storeKeys[index] as string, policy, cost);
+    } catch (error) {
+      free(lane);
+      throw error;
+    }
+    // A permit taken under an earlier policy is spent: the limit is never exceeded, at worst underused.
+    if (!take.granted) {
+      free(lane);
+      return Math.max(1, take.waitMs);
+    }
+  }
+  spend(lane, cost, context, settings.slowBelow);
+  return 0;
+}
+
+async function takeAllAsync(
+  limiter: Limiter,
+  store: RateLimitStore,
+  settings: Settings,
+  lane: Lane,
+  cost: number,
+  context: Context,
+) {
   for (let index = 0; index < limiter.policies.length; index++) {
     const { policy } = limiter.policies[index] as Limiter['policies'][number];
     try {
       const take = await store.take(lane.storeKeys[index] as string, policy, cost, context.emit);
-      // A permit taken under an earlier policy is spent: the limit is never exceeded, at worst underused.
       if (!take.granted) {
         free(lane);
         return Math.max(1, take.waitMs);
@@ -49,10 +78,6 @@ async function takeAll(limiter: Limiter, settings: Settings, lane: Lane, cost: n
   return 0;
 }
 
-/**
- * Tries to let a call through now: 0 when it may go (its slot and permits are taken), otherwise how
- * long to wait (`Infinity`: until a slot frees or a probe answers). Synchronous when no store is asked.
- */
 function admit(limiter: Limiter, settings: Settings, lane: Lane, cost: number, context: Context) {
   const delayMs = gate(limiter, lane, cost, context.clock.now());
   if (delayMs > 0) return delayMs;
