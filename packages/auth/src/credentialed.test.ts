@@ -105,6 +105,27 @@ describe('credentials and redirects', () => {
     expect(home.requestsTo('GET /there')[0]?.headers.authorization).toBeUndefined();
   });
 
+  it('keeps the key from another origin when a layer above sends the same request twice', async () => {
+    const { home, away } = await servers();
+    let first = true;
+    home.route('GET /flaky', () => {
+      if (!first) return { status: 302, headers: { location: `${away.url}/landing` } };
+      first = false;
+      return { status: 503 };
+    });
+    // A retry of a bodyless request hands on the same request object to each attempt.
+    const twice: Middleware = async (request, context, next) => {
+      await (await next(request, context)).arrayBuffer();
+      return next(request, { ...context, attempt: 2 });
+    };
+    const { fetch } = client([twice, apiKey({ header: 'x-shop-key', value: SECRET })]);
+    const response = await fetch(`${home.url}/flaky`);
+    expect(await response.json()).toEqual({ landed: true });
+    expect(home.requests.map((request) => request.headers['x-shop-key'])).toEqual([SECRET, SECRET]);
+    expect(away.requests[0]?.headers).not.toHaveProperty('x-shop-key');
+    expect(JSON.stringify(away.requests)).not.toContain(SECRET);
+  });
+
   it("strips the caller's own Authorization and Cookie on a cross-origin hop, as fetch does", async () => {
     const { home, away } = await servers();
     const { fetch } = client(apiKey({ value: SECRET }));
