@@ -34,7 +34,7 @@ const changesRequest = (init: RequestInit) => {
  * @example
  * const myFetch = Object.assign(async (input, init) => send(input as Request, init?.signal), { [TAKES_REQUEST]: true });
  */
-export const TAKES_REQUEST = Symbol.for('ferrule.takesRequest');
+export const TAKES_REQUEST = Symbol.for('ferrule.takes');
 
 function terminal(fetchImpl: FetchFunction | undefined): Next {
   const send = (request: Request, signal: AbortSignal) => {

@@ -78,13 +78,10 @@ const UndiciFetchOptionsSchema = v.strictObject({
 // Options that still apply when a dispatcher is given; every other one tunes the agent made here.
 const NOT_CONNECTION = new Set(['dispatcher', 'maxRedirects', 'decompress']);
 
-// With an init that sets nothing but the signal, the redirect mode (or ferrule's per-call options), a
-// Request passed in is sent as it is; anything else builds a new Request from both, exactly as fetch would.
-const AS_IS = new Set(['signal', 'redirect', 'ferrule']);
-const REDIRECT_MODES = new Set<unknown>(['follow', 'manual', 'error']);
-const changesRequest = (init: RequestInit) => {
-  for (const key in init)
-    if (!AS_IS.has(key) || (key === 'redirect' && !REDIRECT_MODES.has(init.redirect))) return true;
+// With an init that sets nothing but the signal (or ferrule's per-call options), a Request passed in is
+// sent as it is; anything else builds a new Request from both, exactly as fetch would.
+const changesRequest = (init: RequestInit | undefined) => {
+  for (const key in init) if (key !== 'signal' && key !== 'ferrule') return true;
   return false;
 };
 
@@ -142,24 +139,19 @@ export function undiciFetch(options: UndiciFetchOptions = {}): UndiciFetch {
     pipelined: parsed.pipelining > 1,
   };
 
-  const { decompress } = parsed;
   const fetch = function undiciFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     try {
-      const request =
-        input instanceof Request && (init === undefined || !changesRequest(init)) ? input : new Request(input, init);
+      const request = input instanceof Request && !changesRequest(init) ? input : new Request(input, init);
       if (!isHttp(request.url)) return globalThis.fetch(request, init);
       if (request.bodyUsed) throw new TypeError('Body is unusable');
       const signal = init?.signal !== undefined ? init.signal : request.signal;
       if (signal?.aborted) return Promise.reject(signal.reason);
-      const headers = headersOf(request, decompress);
-      const redirect = init?.redirect ?? request.redirect;
-      return new Exchange(request.url, request.method, headers, signal, redirect, settings).run(request.body);
+      const headers = headersOf(request, settings.decompress);
+      return new Exchange(request.url, request.method, headers, signal, request.redirect, settings).run(request.body);
     } catch (error) {
       return Promise.reject(error);
     }
   };
-  const close = async () => {
-    await ownAgent?.close();
-  };
+  const close = async () => ownAgent?.close();
   return Object.assign(fetch, { dispatcher, close, [Symbol.asyncDispose]: close, [TAKES_REQUEST]: true as const });
 }
