@@ -114,11 +114,12 @@ export function createFetch({
   return function ferruleFetch(input, init) {
     let request: Request;
     try {
-      if (input instanceof Request && (init === undefined || !changesRequest(init))) request = input;
+      const given = input instanceof Request;
+      if (given && (init === undefined || !changesRequest(init))) request = input;
       else {
         request = own(new Request(input, init));
         // Made from a URL without a signal: nobody holds the controller of its signal.
-        if (!init?.signal && !(input instanceof Request)) markNeverAborts(request.signal);
+        if (!given && !init?.signal) markNeverAborts(request.signal);
       }
     } catch (error) {
       return Promise.reject(error);

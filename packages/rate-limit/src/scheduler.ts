@@ -28,56 +28,58 @@ function gate(limiter: Limiter, lane: Lane, cost: number, nowMs: number): number
   return 0;
 }
 
-/** Takes the permits of every store policy for a call that holds a slot: 0, or how long to wait. */
-function takeAll(limiter: Limiter, settings: Settings, lane: Lane, cost: number, context: Context) {
+// A refused take: the slot goes back, and the wait is at least a millisecond.
+function refuse(lane: Lane, take: RateLimitTake): number {
+  free(lane);
+  return Math.max(1, take.waitMs);
+}
+
+/**
+ * Takes the permits of every store policy, from policy `from` on, for a call that holds a slot: 0, or
+ * how long to wait. Synchronous with a store that answers at once (the memory store's `TAKE_NOW`).
+ */
+function takeAll(
+  limiter: Limiter,
+  settings: Settings,
+  lane: Lane,
+  cost: number,
+  context: Context,
+  from = 0,
+): number | Promise<number> {
   // Only called when store policies exist, and those always come with a store.
   const store = settings.store as RateLimitStore;
   const takeNow = (store as Partial<SyncRateLimitStore>)[TAKE_NOW];
-  if (!takeNow) return takeAllAsync(limiter, store, settings, lane, cost, context);
-  for (let index = 0; index < limiter.policies.length; index++) {
+  for (let index = from; index < limiter.policies.length; index++) {
     const { policy } = limiter.policies[index] as Limiter['policies'][number];
-    let take: RateLimitTake;
+    const key = lane.storeKeys[index] as string;
+    let take: RateLimitTake | Promise<RateLimitTake>;
     try {
-      take = takeNow(lane.storeKeys[index] as string, policy, cost);
+      take = takeNow ? takeNow(key, policy, cost) : store.take(key, policy, cost, context.emit);
     } catch (error) {
       free(lane);
       throw error;
     }
     // A permit taken under an earlier policy is spent: the limit is never exceeded, at worst underused.
-    if (!take.granted) {
-      free(lane);
-      return Math.max(1, take.waitMs);
+    if (!('granted' in take)) {
+      return Promise.resolve(take).then(
+        (taken) => (taken.granted ? takeAll(limiter, settings, lane, cost, context, index + 1) : refuse(lane, taken)),
+        (error: unknown) => {
+          free(lane);
+          throw error;
+        },
+      );
     }
+    if (!take.granted) return refuse(lane, take);
   }
   spend(lane, cost, context, settings.slowBelow);
   return 0;
 }
 
-async function takeAllAsync(
-  limiter: Limiter,
-  store: RateLimitStore,
-  settings: Settings,
-  lane: Lane,
-  cost: number,
-  context: Context,
-) {
-  for (let index = 0; index < limiter.policies.length; index++) {
-    const { policy } = limiter.policies[index] as Limiter['policies'][number];
-    try {
-      const take = await store.take(lane.storeKeys[index] as string, policy, cost, context.emit);
-      if (!take.granted) {
-        free(lane);
-        return Math.max(1, take.waitMs);
-      }
-    } catch (error) {
-      free(lane);
-      throw error;
-    }
-  }
-  spend(lane, cost, context, settings.slowBelow);
-  return 0;
-}
-
+/**
+ * Tries to let a call through now: 0 when it may go (its slot and permits are taken), otherwise how
+ * long to wait (`Infinity`: until a slot frees or a probe answers). Synchronous when no store is
+ * asked, or the store answers at once.
+ */
 function admit(limiter: Limiter, settings: Settings, lane: Lane, cost: number, context: Context) {
   const delayMs = gate(limiter, lane, cost, context.clock.now());
   if (delayMs > 0) return delayMs;

@@ -86,12 +86,7 @@ async function limit(scope: Scope, ms: number, request: Request, context: Contex
   if (parent.aborted) throw parent.reason;
   let guarded: GuardedResponse | undefined;
   let clear: (() => void) | undefined;
-  let resolve!: (response: Response) => void;
-  let reject!: (reason: unknown) => void;
-  const result = new Promise<Response>((onResponse, onError) => {
-    resolve = onResponse;
-    reject = onError;
-  });
+  const { promise: result, resolve, reject } = Promise.withResolvers<Response>();
   // Ends the wait at once with the signal's reason; a body being read fails with it too.
   const stopped = () => {
     clear?.();
