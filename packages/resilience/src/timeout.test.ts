@@ -174,4 +174,24 @@ describe('timeout options', () => {
     expect(isConfigError(error)).toBe(true);
     expect(error).toMatchObject({ option: 'init.ferrule.timeout.totalMs' });
   });
+
+  it('rejects a wrong per-call timeout instead of throwing, even when called directly by another layer', async () => {
+    const layer = timeout({ attemptMs: 1_000 });
+    const context = {
+      signal: new AbortController().signal,
+      attempt: 1,
+      options: { timeout: { attemptMs: -1 } },
+      clock: createFakeClock(),
+      emit() {},
+    };
+    let sent = 0;
+    const result = layer(new Request('https://api.test/'), context, async () => {
+      sent++;
+      return new Response();
+    });
+    expect(result).toBeInstanceOf(Promise);
+    const error = await result.catch((caught: unknown) => caught);
+    expect(isConfigError(error)).toBe(true);
+    expect(sent).toBe(0);
+  });
 });

@@ -55,17 +55,23 @@ export function timeout(options: TimeoutOptions = {}): Middleware {
 export function timeoutLayer(options: TimeoutOptions, total: boolean, attempt: boolean): Middleware {
   const [planFor] = planner('timeout', options, entries, {}, (input: TimeoutCallOptions) => input);
 
-  return async function timeout(request, context, next) {
-    const plan = planFor(request, context);
-    if (!plan) return next(request, context);
-    const { attemptMs = Infinity, totalMs = Infinity } = plan;
-    const limited: Next =
-      attempt && attemptMs !== Infinity
-        ? (inner, innerContext) => limit('attempt', attemptMs, inner, innerContext, next)
-        : next;
-    return total && totalMs !== Infinity
-      ? limit('total', totalMs, request, context, limited)
-      : limited(request, context);
+  // Not async, so that a call with no deadline passes through without a promise of its own; an
+  // error still comes as a rejection, as from any layer.
+  return function timeout(request, context, next) {
+    try {
+      const plan = planFor(request, context);
+      if (!plan) return next(request, context);
+      const { attemptMs = Infinity, totalMs = Infinity } = plan;
+      const limited: Next =
+        attempt && attemptMs !== Infinity
+          ? (inner, innerContext) => limit('attempt', attemptMs, inner, innerContext, next)
+          : next;
+      return total && totalMs !== Infinity
+        ? limit('total', totalMs, request, context, limited)
+        : limited(request, context);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   };
 }
 
