@@ -47,6 +47,14 @@ export const peerClients: ClientFactory[] = [
     create: (url) => ({ get: async () => (await fetch(url)).json(), close: noClose }),
   },
   {
+    // What a timeout costs fetch itself: every ferrule stack with resilience() has an attempt timeout.
+    name: 'fetch + 10 s timeout signal',
+    create: (url) => ({
+      get: async () => (await fetch(url, { signal: AbortSignal.timeout(10_000) })).json(),
+      close: noClose,
+    }),
+  },
+  {
     name: 'ky',
     create: (url) => ({ get: () => ky.get(url).json(), close: noClose }),
   },
